@@ -8,7 +8,7 @@ WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	  -Wpointer-arith -Wcast-qual -Wformat=2 -Werror
 CFLAGS	?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DOPENSSL_SUPPRESS_DEPRECATED \
-	  $(WARN) $(CFLAGS) -Ilib
+	  $(WARN) $(CFLAGS) -iquote lib
 ifeq ($(SANITIZE),1)
 BUILD	?= build-san
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -100,7 +100,7 @@ clean:
 
 # Debian packages needed to build, test and run; installed when missing.
 DEBS	= gcc make pkg-config libssl-dev libgdbm-dev check libsubunit-dev \
-	  xinetd swaks python3 mandoc openssl
+	  xinetd swaks python3 mandoc openssl netcat-openbsd
 deps:
 	@missing=""; for p in $(DEBS); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -134,7 +134,7 @@ record_recipient(const char *path, char *who, size_t size)
 
 struct listed {
 	struct maildir_entry	 e;
-	long long		 mtime;
+	long long		 mtime_ns;
 };
 
 static int
@@ -142,8 +142,8 @@ cmp_listed(const void *pa, const void *pb)
 {
 	const struct listed *a = pa, *b = pb;
 
-	if (a->mtime != b->mtime)
-		return a->mtime < b->mtime ? -1 : 1;
+	if (a->mtime_ns != b->mtime_ns)
+		return a->mtime_ns < b->mtime_ns ? -1 : 1;
 	return strcmp(a->e.id, b->e.id);
 }
 
@@ -207,7 +207,8 @@ maildir_list(const char *mail_dir, const struct addr *a,
 				continue;
 			l->e.size = (unsigned long long)st.st_size;
 			l->e.seen = s == 1;
-			l->mtime = (long long)st.st_mtime;
+			l->mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000 +
+			    st.st_mtim.tv_nsec;
 			n++;
 		}
 		closedir(dp);
