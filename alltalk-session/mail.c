@@ -252,7 +252,7 @@ data_read(struct session *s, struct data_state *ds)
 		bare = !crlf || memchr(line, '\r', clen) != NULL;
 		if (proper && crlf && clen == 1 && line[0] == '.')
 			return 0;
-		proper = !bare;
+		proper = crlf;
 		if (bare) {
 			data_fault(ds, DF_BARE);
 			continue;
@@ -321,6 +321,11 @@ verb_data(struct session *s, char *arg)
 		goto writefail;
 	}
 	for (i = 0; i < s->nrcpt; i++) {
+		if (!maildir_exists(s->cf->mail_dir, &s->rcpt[i])) {
+			log_warn("mailbox of %s", s->rcpt[i].full);
+			durable_abort(&ds.d);
+			goto writefail;
+		}
 		if (maildir_path(newdirs[i], sizeof(newdirs[i]),
 		    s->cf->mail_dir, &s->rcpt[i], FOLDER_INBOX, "new") == -1) {
 			errno = ENAMETOOLONG;

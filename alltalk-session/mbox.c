@@ -30,10 +30,8 @@ track_make(struct session *s, struct track_record *r, int *existed)
 		return -1;
 	}
 	if (conf_is_local_domain(s->cf, a.domain)) {
-		if (!maildir_exists(s->cf->mail_dir, &a)) {
-			errno = ENOENT;
+		if (!maildir_exists(s->cf->mail_dir, &a))
 			return -1;
-		}
 		return track_deliver_local(s->cf, r, existed);
 	}
 	return track_spool(s->cf, r, existed);

@@ -6,7 +6,7 @@
 #include "addr.h"
 #include "conf.h"
 #include "io.h"
-#include "limits.h"
+#include "bounds.h"
 
 enum sess_state { ST_ANON, ST_LOCAL, ST_REMOTE };
 

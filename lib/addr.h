@@ -4,7 +4,7 @@
 #define ALLTALK_ADDR_H
 
 #include <stddef.h>
-#include "limits.h"
+#include "bounds.h"
 
 struct addr {
 	char	 local[LOCAL_PART_MAX + 1];

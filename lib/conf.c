@@ -11,7 +11,7 @@
 
 #include "addr.h"
 #include "conf.h"
-#include "limits.h"
+#include "bounds.h"
 #include "util.h"
 
 enum conf_type { C_STR, C_PATH, C_UINT, C_BOOL, C_DOMAINS, C_FACILITY, C_HOST };

@@ -58,14 +58,35 @@ maildir_create(const char *mail_dir, const struct addr *a, uid_t uid,
 	return 0;
 }
 
+/* The whole mailbox is there and made of real directories: a symbolic
+ * link anywhere in it (ELOOP) would let a delivery write elsewhere. */
 int
 maildir_exists(const char *mail_dir, const struct addr *a)
 {
+	static const char *const subs[] = { NULL, "tmp", "new", "cur" };
 	char path[1200];
 	struct stat st;
+	size_t i;
+	int f;
 
-	return maildir_path(path, sizeof(path), mail_dir, a, FOLDER_INBOX,
-	    "new") == 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+	if (str_fmt(path, sizeof(path), "%s/%s", mail_dir, a->domain) == -1)
+		return 0;
+	if (lstat(path, &st) == -1)
+		return 0;
+	if (!S_ISDIR(st.st_mode))
+		goto notdir;
+	for (f = FOLDER_INBOX; f <= FOLDER_TRACKING; f++)
+		for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+			if (maildir_path(path, sizeof(path), mail_dir, a, f,
+			    subs[i]) == -1 || lstat(path, &st) == -1)
+				return 0;
+			if (!S_ISDIR(st.st_mode))
+				goto notdir;
+		}
+	return 1;
+notdir:
+	errno = S_ISLNK(st.st_mode) ? ELOOP : ENOTDIR;
+	return 0;
 }
 
 int

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include "addr.h"
-#include "limits.h"
+#include "bounds.h"
 
 #define MAILDIR_TRACKING	".Tracking"
 
@@ -26,6 +26,8 @@ int	maildir_path(char *buf, size_t size, const char *mail_dir,
  * they are not -1.  Existing directories are fine. */
 int	maildir_create(const char *mail_dir, const struct addr *,
 	    uid_t uid, gid_t gid);
+/* 1 when every directory of the mailbox is there and none is a symbolic
+ * link; else 0 with errno (ENOENT, ELOOP, ENOTDIR). */
 int	maildir_exists(const char *mail_dir, const struct addr *);
 /* A message or record id is [A-Za-z0-9._-]+, not starting with '.'. */
 int	maildir_valid_id(const char *id);

@@ -4,7 +4,7 @@
 #define ALLTALK_TRACK_H
 
 #include <stddef.h>
-#include "limits.h"
+#include "bounds.h"
 #include "conf.h"
 
 #define TRACK_HEADER \

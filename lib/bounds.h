@@ -1,7 +1,7 @@
-/* limits.h: every named input limit of the AllTalk programs, in one place.
+/* bounds.h: every named input limit of the AllTalk programs, in one place.
  * Each is documented in alltalk-session(8) and tested at and past its bound. */
-#ifndef ALLTALK_LIMITS_H
-#define ALLTALK_LIMITS_H
+#ifndef ALLTALK_BOUNDS_H
+#define ALLTALK_BOUNDS_H
 
 #define CMD_LINE_MAX	512	/* command line, CRLF included (RFC 5321 4.5.3.1.4) */
 #define CMD_DISCARD_MAX	65536	/* overlong command: octets skipped looking for LF before closing */
