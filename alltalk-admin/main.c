@@ -11,7 +11,7 @@
 #include "addr.h"
 #include "conf.h"
 #include "cram.h"
-#include "limits.h"
+#include "bounds.h"
 #include "log.h"
 #include "maildir.h"
 #include "userdb.h"
