@@ -55,6 +55,7 @@ $(BUILD)/alltalk-admin: $(ADM_OBJ) $(BUILD)/liballtalk.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/unit/run: $(UNIT_OBJ) $(BUILD)/libsession.a $(BUILD)/liballtalk.a
+	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $$(pkg-config --libs check)
 
 check: deps all $(BUILD)/tests/unit/run

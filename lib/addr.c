@@ -79,6 +79,8 @@ addr_parse(const char *s, const char *defdomain, struct addr *a)
 		return ADDR_TOOLONG;
 	memcpy(a->local, s, llen);
 	a->local[llen] = '\0';
+	if (strlen(*at == '@' ? at + 1 : defdomain) > DOMAIN_MAX)
+		return ADDR_TOOLONG;
 	if (*at == '@')
 		strlcpy_at(a->domain, at + 1, sizeof(a->domain));
 	else

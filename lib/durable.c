@@ -105,6 +105,7 @@ durable_commit(struct durable *d, const char *const *dirs, size_t ndirs,
     const char *name, int exist_ok, int *existed)
 {
 	char path[1200];
+	struct stat st, lst;
 	size_t i, made;
 	int saved;
 
@@ -114,7 +115,7 @@ durable_commit(struct durable *d, const char *const *dirs, size_t ndirs,
 		errno = d->failed_errno;
 		goto fail;
 	}
-	if (fsync(d->fd) == -1)
+	if (fsync(d->fd) == -1 || fstat(d->fd, &st) == -1)
 		goto fail;
 	if (close(d->fd) == -1) {
 		d->fd = -1;
@@ -144,9 +145,11 @@ durable_commit(struct durable *d, const char *const *dirs, size_t ndirs,
 
 rollback:
 	saved = errno;
+	/* Only the links this commit made: the same inode as our file. */
 	while (made-- > 0)
 		if (str_fmt(path, sizeof(path), "%s/%s", dirs[made], name) == 0
-		    && !(existed != NULL && *existed))
+		    && lstat(path, &lst) == 0 && lst.st_ino == st.st_ino &&
+		    lst.st_dev == st.st_dev)
 			unlink(path);
 	errno = saved;
 fail:

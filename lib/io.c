@@ -152,12 +152,12 @@ io_getline(struct io *io, char *buf, size_t max, size_t *len,
 		io->rpos += take;
 		buf[kept] = '\0';
 		*len = kept;
+		if (toolong && skipped > discard_max)
+			return IO_NOLF;
 		if (lf != NULL) {
 			io->line_crlf = before == '\r';
 			return toolong ? IO_TOOLONG : IO_OK;
 		}
-		if (toolong && skipped > discard_max)
-			return IO_NOLF;
 		if ((st = io_fill(io, deadline)) != IO_OK) {
 			*len = 0;
 			buf[0] = '\0';

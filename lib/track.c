@@ -38,8 +38,11 @@ put_field(char *buf, size_t size, size_t *off, const char *v, int freetext)
 
 	if (len > sizeof(tmp) - 2)
 		return -1;
-	if (freetext && len > 0 && strchr("=+-@", v[0]) != NULL)
+	if (freetext && len > 0 && strchr("=+-@\t\r", v[0]) != NULL) {
 		tmp[n++] = '\'';
+		if (len > TRACK_DETAIL_MAX - 1)
+			len = TRACK_DETAIL_MAX - 1;	/* still fits the field */
+	}
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)v[i];
 
@@ -132,9 +135,19 @@ valid_time(const char *t)
 	struct tm tm;
 	const char *end;
 
+	struct tm back;
+	time_t when;
+
 	memset(&tm, 0, sizeof(tm));
 	end = strptime(t, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return end != NULL && *end == '\0' && strlen(t) == 20;
+	if (end == NULL || *end != '\0' || strlen(t) != 20)
+		return 0;
+	/* strptime takes 30 February: a round trip through time_t does not. */
+	back = tm;
+	when = timegm(&back);
+	return when != (time_t)-1 && back.tm_mday == tm.tm_mday &&
+	    back.tm_mon == tm.tm_mon && back.tm_hour == tm.tm_hour &&
+	    back.tm_min == tm.tm_min && back.tm_sec == tm.tm_sec;
 }
 
 int
