@@ -27,7 +27,8 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: alltalk-admin [-c file] user add ADDRESS\n"
+	    "usage: alltalk-admin [-c file] -n\n"
+	    "       alltalk-admin [-c file] user add ADDRESS\n"
 	    "       alltalk-admin [-c file] user passwd ADDRESS\n"
 	    "       alltalk-admin [-c file] user del ADDRESS\n"
 	    "       alltalk-admin [-c file] user list\n"
@@ -181,26 +182,33 @@ main(int argc, char *argv[])
 {
 	const char *file = NULL;
 	char err[1200];
-	int ch;
+	int ch, check_only = 0;
 
-	while ((ch = getopt(argc, argv, "c:")) != -1)
+	while ((ch = getopt(argc, argv, "c:n")) != -1)
 		switch (ch) {
 		case 'c':
 			file = optarg;
+			break;
+		case 'n':
+			check_only = 1;
 			break;
 		default:
 			usage();
 		}
 	argc -= optind;
 	argv += optind;
-	if (argc < 2 || strcmp(argv[0], "user") != 0)
+	if (!check_only && (argc < 2 || strcmp(argv[0], "user") != 0))
+		usage();
+	if (check_only && argc != 0)
 		usage();
 	conf_defaults(&cf);
 	if (conf_load(&cf, conf_path(file), file != NULL ||
 	    getenv("ALLTALK_CONF") != NULL, err, sizeof(err)) == -1) {
 		fprintf(stderr, "alltalk-admin: %s\n", err);
-		return EX_USAGE;
+		return check_only ? EX_REFUSED : EX_USAGE;
 	}
+	if (check_only)
+		return EX_OK;
 	log_init("alltalk-admin", cf.log_facility, 0, cf.log_file);
 	umask(077);
 	if (strcmp(argv[1], "add") == 0 && argc == 3)
