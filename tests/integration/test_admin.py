@@ -254,6 +254,20 @@ class TestAdmin(ExitStatusCheck, ServerTestCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("%s:%d: bogus_key" % (path, n), r.stdout + r.stderr)
 
+    def test_admin_config_check(self):
+        admin = os.path.join(os.path.dirname(SESSION_BIN), "alltalk-admin")
+        r = subprocess.run([admin, "-c", self.server.conf, "-n"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual((r.returncode, r.stdout, r.stderr), (0, "", ""))
+        path, n = self.bad_conf("admincheck.conf", "data_dir = relative")
+        r = subprocess.run([admin, "-c", path, "-n"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("%s:%d: data_dir" % (path, n), r.stderr)
+        r = subprocess.run([admin, "-n", "user", "list"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 2, r.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()
