@@ -338,6 +338,7 @@ verb_data(struct session *s, char *arg)
 	if (durable_commit(&ds.d, dirs, s->nrcpt, msgid, 0, NULL) == -1)
 		goto writefail;
 	s->messages++;
+	s->junk = 0;	/* a delivered message is progress */
 	log_info("message accepted id=%s from=%s rcpts=%zu size=%llu",
 	    msgid, s->from.full, s->nrcpt, ds.d.size);
 	reply(s->io, 250, "2.0.0", "Ok: %s", msgid);

@@ -69,6 +69,11 @@ mbox_list(struct session *s, const char *folder)
 		    "[INBOX|TRACKING]");
 		return;
 	}
+	/* maildir(5): whoever reads a maildir removes what crashed deliveries
+	 * left in tmp/. */
+	if ((n = maildir_clean_tmp(s->cf->mail_dir, &s->user, TMP_MAX_AGE)) > 0)
+		log_info("removed %ld stale file%s from tmp", n, n == 1 ? "" :
+		    "s");
 	if ((n = maildir_list(s->cf->mail_dir, &s->user, f, &e)) == -1) {
 		log_warn("list %s", s->user.full);
 		session_reply(s, 451, "4.3.0", "Cannot read mailbox");

@@ -20,14 +20,14 @@ static const struct verb {
 	verb_fn		*fn;
 	unsigned	 flags;
 } verbs[] = {
-	{ "HELO",	verb_helo,	V_ANY },
-	{ "EHLO",	verb_ehlo,	V_ANY },
-	{ "NOOP",	verb_noop,	V_ANY },
-	{ "RSET",	verb_rset,	V_ANY },
+	{ "HELO",	verb_helo,	V_ANY | V_JUNK },
+	{ "EHLO",	verb_ehlo,	V_ANY | V_JUNK },
+	{ "NOOP",	verb_noop,	V_ANY | V_JUNK },
+	{ "RSET",	verb_rset,	V_ANY | V_JUNK },
 	{ "QUIT",	verb_quit,	V_ANY },
-	{ "HELP",	verb_help,	V_ANY },
-	{ "VRFY",	verb_vrfy,	V_ANY },
-	{ "EXPN",	verb_expn,	V_ANY },
+	{ "HELP",	verb_help,	V_ANY | V_JUNK },
+	{ "VRFY",	verb_vrfy,	V_ANY | V_JUNK },
+	{ "EXPN",	verb_expn,	V_ANY | V_JUNK },
 	{ "STARTTLS",	verb_starttls,	V_ANY },
 	{ "AUTH",	verb_auth,	V_ANY },
 	{ "MAIL",	verb_mail,	V_AUTHED },
@@ -100,6 +100,22 @@ session_close(struct session *s, const char *esc, const char *why)
 	s->quit = 1;
 }
 
+int
+session_error(struct session *s)
+{
+	s->errors++;
+	if (s->errors >= s->cf->hard_error_limit) {
+		log_warnx("too many errors (%u), closing", s->errors);
+		session_close(s, "4.7.0", "Too many errors");
+		return -1;
+	}
+	if (s->errors > s->cf->soft_error_limit && s->cf->error_delay > 0) {
+		(void)io_flush(s->io);
+		session_sleep(s->cf->error_delay);
+	}
+	return 0;
+}
+
 void
 session_reply(struct session *s, int code, const char *esc,
     const char *fmt, ...)
@@ -107,19 +123,8 @@ session_reply(struct session *s, int code, const char *esc,
 	char text[512];
 	va_list ap;
 
-	if (code >= 400 && code != 421) {
-		s->errors++;
-		if (s->errors >= s->cf->hard_error_limit) {
-			log_warnx("too many errors (%u), closing", s->errors);
-			session_close(s, "4.7.0", "Too many errors");
-			return;
-		}
-		if (s->errors > s->cf->soft_error_limit &&
-		    s->cf->error_delay > 0) {
-			(void)io_flush(s->io);
-			session_sleep(s->cf->error_delay);
-		}
-	}
+	if (code >= 400 && code != 421 && session_error(s) == -1)
+		return;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
@@ -259,6 +264,11 @@ dispatch(struct session *s, char *line)
 		session_reply(s, 530, "5.7.0", "Authentication required");
 		return;
 	}
+	/* A client that only ever says NOOP holds a process for nothing:
+	 * past the limit each such command costs like an error. */
+	if ((v->flags & V_JUNK) && ++s->junk > JUNK_COMMANDS_MAX &&
+	    session_error(s) == -1)
+		return;
 	if (s->state == ST_REMOTE && !(v->flags & V_REMOTE)) {
 		session_reply(s, 530, "5.7.0", "Not available to senders "
 		    "authenticated by their home server");

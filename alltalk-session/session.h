@@ -28,6 +28,7 @@ struct session {
 	unsigned		 auth_failures;
 	unsigned		 messages;
 	unsigned		 commands;
+	unsigned		 junk;
 	long long		 start_ms;
 };
 
@@ -37,6 +38,8 @@ struct session {
 #define V_LOCAL		0x04
 #define V_ANY		(V_ANON | V_REMOTE | V_LOCAL)
 #define V_AUTHED	(V_REMOTE | V_LOCAL)
+#define V_JUNK		0x08	/* moves nothing forward: counted against
+				   JUNK_COMMANDS_MAX */
 
 typedef void verb_fn(struct session *, char *arg);
 
@@ -48,6 +51,9 @@ void	session_run(struct session *);
  * soft_error_limit and becomes 421 (closing) at hard_error_limit. */
 void	session_reply(struct session *, int code, const char *esc,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Counts one error: 0, or -1 when the budget is spent and the session
+ * has been closed with 421. */
+int	session_error(struct session *);
 void	session_set_state(struct session *, enum sess_state);
 void	session_reset_txn(struct session *);
 void	session_close(struct session *, const char *esc, const char *why);

@@ -17,6 +17,10 @@
 #define RECORD_ID_MAX	200	/* tracking record id (file name: id.csv) */
 #define TRACK_DETAIL_MAX 200	/* free text of TRACK ... FAILED <reason> */
 #define AUTH_FAILURES_MAX 3	/* failed AUTH in one session before 421 */
+#define JUNK_COMMANDS_MAX 100	/* NOOP RSET VRFY EXPN HELP HELO EHLO; past it,
+				   each one counts as an error */
+#define TMP_MAX_AGE	129600	/* seconds: older files in a tmp/ are a crash's
+				   leftovers (maildir(5): 36 hours) */
 #define CONF_LINE_MAX	1024	/* one line of alltalk.conf */
 #define PASSWORD_MAX	1024	/* password read by alltalk-admin */
 #define HEADER_LINE_MAX	1000	/* first lines of a stored message read back for its sender */

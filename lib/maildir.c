@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "durable.h"
@@ -310,4 +311,35 @@ maildir_delete(const char *mail_dir, const struct addr *a,
 	slash = strrchr(path, '/');
 	*slash = '\0';
 	return fsync_dir(path);
+}
+
+int
+maildir_clean_tmp(const char *mail_dir, const struct addr *a, long max_age)
+{
+	char dir[1200], path[1500];
+	time_t now = time(NULL);
+	int f, removed = 0;
+
+	for (f = FOLDER_INBOX; f <= FOLDER_TRACKING; f++) {
+		struct dirent *de;
+		DIR *dp;
+
+		if (maildir_path(dir, sizeof(dir), mail_dir, a, f, "tmp") == -1
+		    || (dp = opendir(dir)) == NULL)
+			continue;
+		while ((de = readdir(dp)) != NULL) {
+			struct stat st;
+
+			if (de->d_name[0] == '.' ||
+			    str_fmt(path, sizeof(path), "%s/%s", dir,
+			    de->d_name) == -1 || lstat(path, &st) == -1 ||
+			    !S_ISREG(st.st_mode) ||
+			    (long long)(now - st.st_mtime) <= max_age)
+				continue;
+			if (unlink(path) == 0)
+				removed++;
+		}
+		closedir(dp);
+	}
+	return removed;
 }

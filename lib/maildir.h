@@ -43,6 +43,11 @@ int	maildir_mark_seen(const char *mail_dir, const struct addr *,
 	    const char *id);
 int	maildir_delete(const char *mail_dir, const struct addr *,
 	    enum maildir_folder, const char *id);
+/* Removes regular files older than max_age seconds from the tmp/ of the
+ * mailbox and of its tracking folder: what a crash mid-delivery left.
+ * Returns how many were removed. */
+int	maildir_clean_tmp(const char *mail_dir, const struct addr *,
+	    long max_age);
 /* Reads the envelope sender from the Return-Path: line of a stored message. */
 int	maildir_message_sender(const char *path, char *sender, size_t size);
 

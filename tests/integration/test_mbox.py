@@ -24,7 +24,7 @@ CAROL = "carol@a.test"
 PW = "pw-Mbox-Tests-3"
 MAILBOXES = ["lister", "empty", "reader", "tracker", "failer", "deleter",
              "bob", "syntax", "remote", "trlist", "linker", "symsender",
-             "symrcpt", "bigretr"]
+             "symrcpt", "bigretr", "stale"]
 
 
 def addr(local):
@@ -117,6 +117,27 @@ class TestMbox(ExitStatusCheck, ServerTestCase):
         self.assertEqual(parse_list(self, reply), [])
         self.assertEqual(len(reply[1]), 1)
         self.assertEqual(parse_list(self, c.cmd("MBOX LIST TRACKING")), [])
+
+    def test_list_removes_stale_tmp_files(self):
+        """maildir(5): files a crashed delivery left in tmp/ for more than
+        36 hours are removed by the reader; younger ones are kept."""
+        box = self.server.maildir(addr("stale"))
+        old = time.time() - 36 * 3600 - 60
+        paths = {}
+        for name, sub, mtime in (("old", "tmp", old),
+                                 ("oldrec", ".Tracking/tmp", old),
+                                 ("young", "tmp", time.time() - 3600)):
+            path = os.path.join(box, sub, name)
+            with open(path, "wb") as f:
+                f.write(b"partial")
+            os.utime(path, (mtime, mtime))
+            paths[name] = path
+        c = self.login(addr("stale"))
+        self.assertEqual(parse_list(self, c.cmd("MBOX LIST")), [])
+        c.cmd("QUIT")
+        self.assertFalse(os.path.exists(paths["old"]))
+        self.assertFalse(os.path.exists(paths["oldrec"]))
+        self.assertTrue(os.path.exists(paths["young"]))
 
     # -- RETR and the DOWNLOADED record
     def test_retr_makes_one_downloaded_record(self):

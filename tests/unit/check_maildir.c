@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -208,6 +209,39 @@ put_msg(const char *sub, const char *name, const char *text, time_t mtime)
 #define MSG_C	"Return-Path: <>\r\n\r\nbounce\r\n"
 #define MSG_S	"Return-Path: <seen@a.test>\r\n\r\nold\r\n"
 #define MSG_N	"Subject: no return path\r\n\r\n"
+
+/* Crash leftovers in tmp/ go once older than max_age; younger files, and
+ * what is not a regular file, stay. */
+START_TEST(test_clean_tmp)
+{
+	char path[1300];
+	time_t now = time(NULL);
+	struct stat st;
+
+	ck_assert_int_eq(maildir_create(mail, &tim, (uid_t)-1, (gid_t)-1), 0);
+	put_msg("tmp", "old", "x", now - TMP_MAX_AGE - 10);
+	put_msg("tmp", "edge", "x", now - TMP_MAX_AGE + 60);
+	put_msg("tmp", "young", "x", now);
+	put_msg(".Tracking/tmp", "oldrec", "x", now - TMP_MAX_AGE - 10);
+	put_msg("new", "oldmsg", MSG_A, now - 10 * TMP_MAX_AGE);
+	snprintf(path, sizeof(path), "%s/a.test/tim/tmp/olddir", mail);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	ck_assert_int_eq(maildir_clean_tmp(mail, &tim, TMP_MAX_AGE), 2);
+	snprintf(path, sizeof(path), "%s/a.test/tim/tmp/old", mail);
+	ck_assert_int_eq(stat(path, &st), -1);
+	snprintf(path, sizeof(path), "%s/a.test/tim/.Tracking/tmp/oldrec", mail);
+	ck_assert_int_eq(stat(path, &st), -1);
+	snprintf(path, sizeof(path), "%s/a.test/tim/tmp/edge", mail);
+	ck_assert_int_eq(stat(path, &st), 0);
+	snprintf(path, sizeof(path), "%s/a.test/tim/tmp/young", mail);
+	ck_assert_int_eq(stat(path, &st), 0);
+	snprintf(path, sizeof(path), "%s/a.test/tim/new/oldmsg", mail);
+	ck_assert_int_eq(stat(path, &st), 0);
+	snprintf(path, sizeof(path), "%s/a.test/tim/tmp/olddir", mail);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(maildir_clean_tmp(mail, &tim, TMP_MAX_AGE), 0);
+}
+END_TEST
 
 START_TEST(test_list)
 {
@@ -447,6 +481,7 @@ suite_maildir(void)
 	tcase_add_test(tc, test_list_tracking);
 	tcase_add_test(tc, test_find_seen_delete);
 	tcase_add_test(tc, test_message_sender);
+	tcase_add_test(tc, test_clean_tmp);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -443,6 +443,42 @@ START_TEST(test_hard_error_limit)
 }
 END_TEST
 
+/* JUNK_COMMANDS_MAX commands that move nothing forward are free; each one
+ * past it counts as an error, so an endless NOOP loop meets the budget. */
+START_TEST(test_junk_command_limit)
+{
+	char *script, *out, *v[JUNK_COMMANDS_MAX + 10];
+	size_t i;
+	int n;
+
+	cf.hard_error_limit = 3;
+	script = calloc(JUNK_COMMANDS_MAX + 10, 8);
+	ck_assert_ptr_nonnull(script);
+	for (i = 0; i < JUNK_COMMANDS_MAX + 5; i++)
+		strcat(script, i % 2 ? "NOOP\r\n" : "RSET\r\n");
+	out = run(script);
+	n = split_lines(out, v, JUNK_COMMANDS_MAX + 10);
+	/* greeting, the free ones, two counted ones still answered 250, 421 */
+	ck_assert_int_eq(n, 1 + JUNK_COMMANDS_MAX + 2 + 1);
+	for (i = 1; i <= JUNK_COMMANDS_MAX + 2; i++)
+		assert_prefix(v[i], "250 2.0.0 ");
+	ck_assert_str_eq(v[n - 1], "421 4.7.0 " HOST " Too many errors");
+	ck_assert_uint_eq(sess.errors, 3);
+	free(out);
+
+	/* exactly at the limit nothing is counted */
+	script[0] = '\0';
+	for (i = 0; i < JUNK_COMMANDS_MAX; i++)
+		strcat(script, "NOOP\r\n");
+	strcat(script, "QUIT\r\n");
+	out = run(script);
+	ck_assert_uint_eq(sess.errors, 0);
+	ck_assert_ptr_nonnull(strstr(out, "221 2.0.0"));
+	free(out);
+	free(script);
+}
+END_TEST
+
 /* Past soft_error_limit every error reply waits error_delay. */
 START_TEST(test_soft_error_limit)
 {
@@ -1010,6 +1046,7 @@ suite_session(void)
 	tcase_add_test(tc, test_bare_cr_nul);
 	tcase_add_test(tc, test_pipelined_anonymous);
 	tcase_add_test(tc, test_hard_error_limit);
+	tcase_add_test(tc, test_junk_command_limit);
 	tcase_add_test(tc, test_soft_error_limit);
 	tcase_add_test(tc, test_command_timeout);
 	tcase_add_test(tc, test_auth_cram_md5);
