@@ -98,7 +98,7 @@ auth_cram_md5(struct session *s)
 		auth_failed(s, user, "unknown user");
 		return;
 	}
-	us = userdb_lookup(s->cf->data_dir, a.full, &keys, err, sizeof(err));
+	us = session_userdb(s, a.full, &keys, err, sizeof(err));
 	if (us == USERDB_ERROR) {
 		log_warnx("user store: %s", err);
 		session_reply(s, 454, "4.7.0", "Temporary authentication "

@@ -21,12 +21,11 @@ static int
 parse_path_arg(char *arg, const char *kw, struct addr *a, enum addr_err *ae,
     char **params)
 {
-	const char *end;
-	size_t kwlen = strlen(kw);
+	const char *end = arg;
 
-	if (strncasecmp(arg, kw, kwlen) != 0)
+	if (!str_casecmp_prefix(arg, kw))
 		return -1;
-	arg += kwlen;
+	arg += strlen(kw);
 	while (*arg == ' ')
 		arg++;
 	if (*arg != '<')
@@ -136,7 +135,7 @@ verb_rcpt(struct session *s, char *arg)
 		session_reply(s, 452, "4.5.3", "Too many recipients");
 		return;
 	}
-	us = userdb_lookup(s->cf->data_dir, a.full, NULL, err, sizeof(err));
+	us = session_userdb(s, a.full, NULL, err, sizeof(err));
 	if (us == USERDB_ERROR) {
 		log_warnx("user store: %s", err);
 		session_reply(s, 451, "4.3.0", "Temporary lookup failure");

@@ -84,6 +84,19 @@ session_set_state(struct session *s, enum sess_state st)
 	s->state = st;
 }
 
+enum userdb_status
+session_userdb(struct session *s, const char *address, struct cram_keys *keys,
+    char *err, size_t errsize)
+{
+	enum userdb_status st;
+
+	if (s->udb == NULL &&
+	    (st = userdb_open(s->cf->data_dir, &s->udb, err, errsize)) !=
+	    USERDB_OK)
+		return st;
+	return userdb_get(s->udb, address, keys, err, errsize);
+}
+
 void
 session_reset_txn(struct session *s)
 {
@@ -318,6 +331,8 @@ session_run(struct session *s)
 		dispatch(s, line);
 	}
 	(void)io_flush(s->io);
+	userdb_close(s->udb);
+	s->udb = NULL;
 	log_info("end commands=%u messages=%u errors=%u user=%s "
 	    "in=%llu out=%llu duration_ms=%lld", s->commands, s->messages,
 	    s->errors, s->user.full[0] ? s->user.full : "-", s->io->nread,

@@ -7,6 +7,7 @@
 #include "conf.h"
 #include "io.h"
 #include "bounds.h"
+#include "userdb.h"
 
 enum sess_state { ST_ANON, ST_LOCAL, ST_REMOTE };
 
@@ -20,6 +21,7 @@ struct session {
 	char			 client[64];
 	char			 id[40];
 	struct addr		 user;		/* when authenticated */
+	struct userdb		*udb;		/* opened at the first lookup */
 	int			 in_mail;
 	struct addr		 from;
 	struct addr		 rcpt[RCPT_MAX];
@@ -55,6 +57,10 @@ void	session_reply(struct session *, int code, const char *esc,
  * has been closed with 421. */
 int	session_error(struct session *);
 void	session_set_state(struct session *, enum sess_state);
+/* Looks up a local account; the store is opened once per session, by the
+ * first verb that needs it. */
+enum userdb_status session_userdb(struct session *, const char *address,
+	    struct cram_keys *keys, char *err, size_t errsize);
 void	session_reset_txn(struct session *);
 void	session_close(struct session *, const char *esc, const char *why);
 void	session_sleep(unsigned long long seconds);

@@ -56,54 +56,97 @@ userdb_path(char *buf, size_t size, const char *data_dir, const char *name)
 	return str_fmt(buf, size, "%s/%s", data_dir, name);
 }
 
-enum userdb_status
-userdb_lookup(const char *data_dir, const char *address,
-    struct cram_keys *keys, char *err, size_t errsize)
-{
-	char path[1100];
-	GDBM_FILE db;
-	datum k, v;
-	enum userdb_status st = USERDB_OK;
+struct userdb {
+	GDBM_FILE	 db;
+	char		 path[1100];
+};
 
-	if (userdb_path(path, sizeof(path), data_dir, USERDB_NAME) == -1) {
+enum userdb_status
+userdb_open(const char *data_dir, struct userdb **out, char *err,
+    size_t errsize)
+{
+	struct userdb *u;
+
+	*out = NULL;
+	if ((u = calloc(1, sizeof(*u))) == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return USERDB_ERROR;
+	}
+	if (userdb_path(u->path, sizeof(u->path), data_dir, USERDB_NAME)
+	    == -1) {
 		snprintf(err, errsize, "data_dir too long");
+		free(u);
 		return USERDB_ERROR;
 	}
-	if ((db = userdb_open_reader(path, err, errsize)) == NULL) {
+	if ((u->db = userdb_open_reader(u->path, err, errsize)) == NULL) {
 		/* No store yet means no accounts, not a failure. */
-		if (access(path, F_OK) == -1 && errno == ENOENT)
-			return USERDB_NOTFOUND;
-		return USERDB_ERROR;
+		int missing = access(u->path, F_OK) == -1 && errno == ENOENT;
+
+		free(u);
+		return missing ? USERDB_NOTFOUND : USERDB_ERROR;
 	}
+	*out = u;
+	return USERDB_OK;
+}
+
+void
+userdb_close(struct userdb *u)
+{
+	if (u == NULL)
+		return;
+	gdbm_close(u->db);
+	free(u);
+}
+
+enum userdb_status
+userdb_get(struct userdb *u, const char *address, struct cram_keys *keys,
+    char *err, size_t errsize)
+{
+	enum userdb_status st = USERDB_OK;
+	datum k, v;
+
 	k.dptr = (char *)(uintptr_t)address;
 	k.dsize = (int)strlen(address);
-	v = gdbm_fetch(db, k);
-	if (v.dptr == NULL)
-		st = gdbm_errno == GDBM_ITEM_NOT_FOUND ? USERDB_NOTFOUND :
-		    USERDB_ERROR;
-	else if (keys != NULL) {
+	v = gdbm_fetch(u->db, k);
+	if (v.dptr == NULL) {
+		if (gdbm_errno == GDBM_ITEM_NOT_FOUND)
+			return USERDB_NOTFOUND;
+		snprintf(err, errsize, "%s: %s", u->path,
+		    gdbm_strerror(gdbm_errno));
+		return USERDB_ERROR;
+	}
+	if (keys != NULL) {
 		char hex[CRAM_KEYSTATE_HEX + 1];
 		size_t plen = strlen(USERDB_VALUE_PREFIX);
 
 		if ((size_t)v.dsize != plen + CRAM_KEYSTATE_HEX ||
-		    memcmp(v.dptr, USERDB_VALUE_PREFIX, plen) != 0) {
-			snprintf(err, errsize, "%s: bad record for %s", path,
-			    address);
+		    memcmp(v.dptr, USERDB_VALUE_PREFIX, plen) != 0)
 			st = USERDB_ERROR;
-		} else {
+		else {
 			memcpy(hex, v.dptr + plen, CRAM_KEYSTATE_HEX);
 			hex[CRAM_KEYSTATE_HEX] = '\0';
-			if (cram_keys_from_hex(keys, hex) == -1) {
-				snprintf(err, errsize, "%s: bad record for %s",
-				    path, address);
+			if (cram_keys_from_hex(keys, hex) == -1)
 				st = USERDB_ERROR;
-			}
 		}
+		if (st == USERDB_ERROR)
+			snprintf(err, errsize, "%s: bad record for %s",
+			    u->path, address);
 	}
-	if (st == USERDB_ERROR && v.dptr == NULL)
-		snprintf(err, errsize, "%s: %s", path, gdbm_strerror(gdbm_errno));
 	free(v.dptr);
-	gdbm_close(db);
+	return st;
+}
+
+enum userdb_status
+userdb_lookup(const char *data_dir, const char *address,
+    struct cram_keys *keys, char *err, size_t errsize)
+{
+	struct userdb *u;
+	enum userdb_status st;
+
+	if ((st = userdb_open(data_dir, &u, err, errsize)) != USERDB_OK)
+		return st;
+	st = userdb_get(u, address, keys, err, errsize);
+	userdb_close(u);
 	return st;
 }
 

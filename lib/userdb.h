@@ -15,6 +15,15 @@ enum userdb_status {
 	USERDB_ERROR		/* could not open / read / write: see errbuf */
 };
 
+/* A reader's handle, for a process that looks up several addresses: it
+ * sees the store as it was when opened.  userdb_open() gives
+ * USERDB_NOTFOUND when there is no store yet (no accounts). */
+struct userdb;
+enum userdb_status userdb_open(const char *data_dir, struct userdb **,
+	    char *err, size_t errsize);
+enum userdb_status userdb_get(struct userdb *, const char *address,
+	    struct cram_keys *keys, char *err, size_t errsize);
+void	userdb_close(struct userdb *);
 /* Looks up address; keys may be NULL (existence check). */
 enum userdb_status userdb_lookup(const char *data_dir, const char *address,
 	    struct cram_keys *keys, char *err, size_t errsize);

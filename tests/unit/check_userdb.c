@@ -41,6 +41,40 @@ keys_for(struct cram_keys *k, const char *pw)
 	cram_keys_from_password(k, pw, strlen(pw));
 }
 
+/* A session's handle: opened once, many lookups, and it sees the store as
+ * it was when opened, whatever a writer renames into place meanwhile. */
+START_TEST(test_handle)
+{
+	struct cram_keys k, got, k2;
+	struct userdb *u = (struct userdb *)1;
+
+	ck_assert_int_eq(userdb_open(data, &u, err, sizeof(err)),
+	    USERDB_NOTFOUND);
+	ck_assert_ptr_null(u);
+	keys_for(&k, "first");
+	ck_assert_int_eq(userdb_put(data, "tim@a.test", &k, 0, 1, err,
+	    sizeof(err)), USERDB_OK);
+	ck_assert_int_eq(userdb_open(data, &u, err, sizeof(err)), USERDB_OK);
+	ck_assert_int_eq(userdb_get(u, "tim@a.test", &got, err, sizeof(err)),
+	    USERDB_OK);
+	ck_assert_mem_eq(got.st, k.st, sizeof(k.st));
+	ck_assert_int_eq(userdb_get(u, "bob@a.test", NULL, err, sizeof(err)),
+	    USERDB_NOTFOUND);
+	keys_for(&k2, "second");
+	ck_assert_int_eq(userdb_put(data, "bob@a.test", &k2, 0, 1, err,
+	    sizeof(err)), USERDB_OK);
+	/* the open handle still reads the old file */
+	ck_assert_int_eq(userdb_get(u, "bob@a.test", NULL, err, sizeof(err)),
+	    USERDB_NOTFOUND);
+	ck_assert_int_eq(userdb_get(u, "tim@a.test", NULL, err, sizeof(err)),
+	    USERDB_OK);
+	userdb_close(u);
+	ck_assert_int_eq(userdb_lookup(data, "bob@a.test", NULL, err,
+	    sizeof(err)), USERDB_OK);
+	userdb_close(NULL);
+}
+END_TEST
+
 START_TEST(test_missing_store)
 {
 	struct cram_keys k;
@@ -346,6 +380,7 @@ suite_userdb(void)
 	tcase_add_checked_fixture(tc, userdb_setup, userdb_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_missing_store);
+	tcase_add_test(tc, test_handle);
 	tcase_add_test(tc, test_put_lookup);
 	tcase_add_test(tc, test_must_exist_missing_store);
 	tcase_add_test(tc, test_delete);
